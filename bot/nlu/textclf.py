@@ -1,0 +1,140 @@
+"""The intent/category classifier: a linear model over character n-grams, jieba words and the
+domain lexicon, read clause by clause for messages that name more than one problem.
+
+Why not DIET: on this machine DIET needs ~17 s an epoch on our data and scored no better than
+a linear model in our trials; this model trains in seconds and parses in about a millisecond,
+which leaves room to classify every clause of a message separately.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from bot.core.categories import CATEGORY_IDS
+from bot.nlu.lexicon import Lexicon, default_lexicon
+from bot.nlu.normalize import normalize
+
+USERDICT_DIR = Path(__file__).resolve().parents[2] / "nlu_data" / "jieba"
+CLAUSE_SPLIT = re.compile(r"[,，。!！?？;；\n]+|还有|另外|而且|并且|此外|再就是|再有就是|顺便")
+LEXICON_WEIGHT = 0.5  # added to a category's decision value per log-count of lexicon hits
+SOFTMAX_SCALE = 4.0   # decision values -> confidences
+CLAUSE_MARGIN = 0.8   # a clause without lexicon support needs this lead to count
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)
+    for path in sorted(USERDICT_DIR.glob("*.txt")):
+        jieba.load_userdict(str(path))
+    return jieba
+
+
+def words(norm_text: str) -> list[str]:
+    return [w for w in _jieba().lcut(norm_text) if w.strip()]
+
+
+@dataclass
+class Prediction:
+    ranking: list[dict]                  # [{"name", "confidence"}], best first
+    category: str
+    confidence: float
+    secondary: list[str] = field(default_factory=list)
+
+    @property
+    def intent(self) -> dict:
+        return self.ranking[0]
+
+
+class TriageClassifier:
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True)
+        self.model = LinearSVC(C=1.0)
+        self.classes: list[str] = []
+
+    # --- training -----------------------------------------------------------------------
+    def fit(self, texts: list[str], labels: list[str]) -> "TriageClassifier":
+        if len(set(labels)) < 2:
+            raise ValueError("need at least two intents to train")
+        norm = [normalize(t) for t in texts]
+        features = sp.hstack([self.chars.fit_transform(norm), self.words.fit_transform(norm)])
+        self.model.fit(features.tocsr(), labels)
+        self.classes = list(self.model.classes_)
+        return self
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("lexicon", None)  # reloaded from nlu_data at load time
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.lexicon = default_lexicon()
+
+    # --- prediction ---------------------------------------------------------------------
+    def _scores(self, norm_texts: list[str]) -> np.ndarray:
+        features = sp.hstack([self.chars.transform(norm_texts), self.words.transform(norm_texts)])
+        scores = self.model.decision_function(features.tocsr())
+        if scores.ndim == 1:
+            scores = np.vstack([-scores, scores]).T
+        for row, text in enumerate(norm_texts):
+            for cat, count in self.lexicon.category_counts(text, normalized=True).items():
+                if cat in self.classes:
+                    scores[row, self.classes.index(cat)] += LEXICON_WEIGHT * math.log1p(count)
+        return scores
+
+    def _ranking(self, scores: np.ndarray) -> list[dict]:
+        exp = np.exp(SOFTMAX_SCALE * (scores - scores.max()))
+        probs = exp / exp.sum()
+        order = np.argsort(-probs)
+        return [{"name": self.classes[i], "confidence": round(float(probs[i]), 4)} for i in order]
+
+    def predict(self, text: str) -> Prediction:
+        norm = normalize(text)
+        clauses = [c for c in CLAUSE_SPLIT.split(norm) if len(c.strip()) >= 2]
+        batch = [norm] + (clauses if len(clauses) > 1 else [])
+        scores = self._scores(batch)
+        ranking = self._ranking(scores[0])
+        categories = [r for r in ranking if r["name"] in CATEGORY_IDS]
+        primary = categories[0]["name"]
+        confidence = categories[0]["confidence"]
+        secondary: list[str] = []
+        if len(batch) > 1:
+            primary, secondary = self._clause_categories(norm, clauses, scores[1:], primary)
+            confidence = next(r["confidence"] for r in ranking if r["name"] == primary)
+        return Prediction(ranking, primary, confidence, secondary)
+
+    def _clause_categories(self, norm: str, clauses: list[str], scores: np.ndarray,
+                           primary: str) -> tuple[str, list[str]]:
+        """Categories that own a clause: the clause's top category, backed by a lexicon hit of
+        that category in the clause. Ordered by first mention; the whole-message winner must
+        be among them to be displaced (a letter's side remark does not take over)."""
+        cat_idx = [i for i, c in enumerate(self.classes) if c in CATEGORY_IDS]
+        owned: list[str] = []
+        for clause, row in zip(clauses, scores):
+            ranked = sorted(cat_idx, key=lambda i: -row[i])
+            cat = self.classes[ranked[0]]
+            if cat in owned:
+                continue
+            margin = row[ranked[0]] - row[ranked[1]]
+            hits = self.lexicon.category_counts(clause, normalized=True)
+            lexicon_backed = bool(hits.get(cat)) and max(hits, key=hits.get) == cat
+            confident = cat != "other" and row[ranked[0]] > 0 and margin >= CLAUSE_MARGIN
+            if lexicon_backed or confident:
+                owned.append(cat)
+        if primary not in owned:
+            return primary, [c for c in owned if c != primary][:2]
+        first = owned[0]
+        rest = [c for c in owned if c != first][:2]
+        return first, rest

@@ -1,0 +1,73 @@
+"""Emergency detection by rules (data: nlu_data/lookups/urgency.yml).
+
+Rules, not a learned model, decide urgency: a miss is the worst error the product can make,
+and a rule that fired can be named in the log and in the work order.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.nlu.normalize import normalize
+
+DATA_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "lookups" / "urgency.yml"
+SENTENCE_SPLIT = re.compile(r"[。!?;！？；\n]+")
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str  # "emergency" | "normal"
+    rule: str | None = None  # the trigger that fired
+    evidence: str | None = None  # the matched text
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "rule": self.rule, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class _Rules:
+    triggers: dict[str, re.Pattern]
+    context: dict[str, re.Pattern]
+    suppress_before: re.Pattern
+    suppress_after: re.Pattern
+    present: re.Pattern
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: str = str(DATA_FILE)) -> _Rules:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    try:
+        triggers = {k: re.compile(v) for k, v in data["triggers"].items()}
+        context = {k: re.compile(v) for k, v in (data.get("context") or {}).items()}
+        unknown = set(context) - set(triggers)
+        if unknown:
+            raise ValueError(f"context for unknown triggers {sorted(unknown)}")
+        return _Rules(triggers, context, re.compile(data["suppress_before"]),
+                      re.compile(data["suppress_after"]), re.compile(data["present"]))
+    except (KeyError, TypeError, re.error, ValueError) as exc:
+        raise ValueError(f"{path}: invalid urgency rules: {exc}") from exc
+
+
+def detect_urgency(text: str, rules: _Rules | None = None) -> Urgency:
+    rules = rules or load_rules()
+    norm = normalize(text)
+    for sentence in SENTENCE_SPLIT.split(norm):
+        if not sentence:
+            continue
+        present = rules.present.search(sentence) is not None
+        for name, pattern in rules.triggers.items():
+            ctx = rules.context.get(name)
+            if ctx is not None and not ctx.search(norm):
+                continue
+            for match in pattern.finditer(sentence):
+                if not present and (
+                    rules.suppress_before.search(sentence[: match.start()])
+                    or rules.suppress_after.search(sentence[match.end():])
+                ):
+                    continue
+                return Urgency("emergency", name, match.group(0))
+    return Urgency("normal")
