@@ -94,11 +94,12 @@ class TriageClassifier:
                     scores[row, self.classes.index(cat)] += LEXICON_WEIGHT * math.log1p(count)
         return scores
 
-    def _ranking(self, scores: np.ndarray) -> list[dict]:
+    def _ranking(self, scores: np.ndarray, names: list[str] | None = None) -> list[dict]:
+        names = names or self.classes
         exp = np.exp(SOFTMAX_SCALE * (scores - scores.max()))
         probs = exp / exp.sum()
         order = np.argsort(-probs)
-        return [{"name": self.classes[i], "confidence": round(float(probs[i]), 4)} for i in order]
+        return [{"name": names[i], "confidence": round(float(probs[i]), 4)} for i in order]
 
     def predict(self, text: str) -> Prediction:
         norm = normalize(text)
@@ -106,13 +107,15 @@ class TriageClassifier:
         batch = [norm] + (clauses if len(clauses) > 1 else [])
         scores = self._scores(batch)
         ranking = self._ranking(scores[0])
-        categories = [r for r in ranking if r["name"] in CATEGORY_IDS]
-        primary = categories[0]["name"]
-        confidence = categories[0]["confidence"]
+        # Category confidence is over the categories alone: a hotline transcript full of
+        # address details may rank `inform` first and still be clearly about a blocked drain.
+        cat_idx = [i for i, c in enumerate(self.classes) if c in CATEGORY_IDS]
+        cat_ranking = self._ranking(scores[0][cat_idx], [self.classes[i] for i in cat_idx])
+        primary = cat_ranking[0]["name"]
         secondary: list[str] = []
         if len(batch) > 1:
             primary, secondary = self._clause_categories(norm, clauses, scores[1:], primary)
-            confidence = next(r["confidence"] for r in ranking if r["name"] == primary)
+        confidence = next(r["confidence"] for r in cat_ranking if r["name"] == primary)
         return Prediction(ranking, primary, confidence, secondary)
 
     def _clause_categories(self, norm: str, clauses: list[str], scores: np.ndarray,

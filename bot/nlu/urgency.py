@@ -16,6 +16,7 @@ from bot.nlu.normalize import normalize
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "lookups" / "urgency.yml"
 SENTENCE_SPLIT = re.compile(r"[。!?;！？；\n]+")
+PRESENT_WINDOW = 8  # a present marker this close to a trigger makes it happen now
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class _Rules:
     context: dict[str, re.Pattern]
     suppress_before: re.Pattern
     suppress_after: re.Pattern
+    over: re.Pattern
     present: re.Pattern
 
 
@@ -47,7 +49,8 @@ def load_rules(path: str = str(DATA_FILE)) -> _Rules:
         if unknown:
             raise ValueError(f"context for unknown triggers {sorted(unknown)}")
         return _Rules(triggers, context, re.compile(data["suppress_before"]),
-                      re.compile(data["suppress_after"]), re.compile(data["present"]))
+                      re.compile(data["suppress_after"]), re.compile(data["over"]),
+                      re.compile(data["present"]))
     except (KeyError, TypeError, re.error, ValueError) as exc:
         raise ValueError(f"{path}: invalid urgency rules: {exc}") from exc
 
@@ -58,13 +61,15 @@ def detect_urgency(text: str, rules: _Rules | None = None) -> Urgency:
     for sentence in SENTENCE_SPLIT.split(norm):
         if not sentence:
             continue
-        present = rules.present.search(sentence) is not None
+        if rules.over.search(sentence) and not rules.present.search(sentence):
+            continue
         for name, pattern in rules.triggers.items():
             ctx = rules.context.get(name)
             if ctx is not None and not ctx.search(norm):
                 continue
             for match in pattern.finditer(sentence):
-                if not present and (
+                near = sentence[max(0, match.start() - PRESENT_WINDOW):match.end() + PRESENT_WINDOW]
+                if not rules.present.search(near) and (
                     rules.suppress_before.search(sentence[: match.start()])
                     or rules.suppress_after.search(sentence[match.end():])
                 ):
