@@ -23,8 +23,12 @@ def _say(dispatcher: CollectingDispatcher, reply: conversation.Reply) -> List[Di
     return [SlotSet(k, v) for k, v in reply.slots.items()]
 
 
+# Rasa input channel names -> the work-order table's channels.
+CHANNELS = {"rest": "web", "socketio": "web", "telegram": "telegram", "cmdline": "cli"}
+
+
 def _channel(tracker: Tracker) -> str:
-    return (tracker.get_latest_input_channel() or "rasa")[:20]
+    return CHANNELS.get(tracker.get_latest_input_channel() or "", "rasa")
 
 
 def _slots(tracker: Tracker) -> dict:
@@ -73,15 +77,16 @@ class ValidateReportForm(FormValidationAction):
             return ["estate"]
         return domain_slots
 
+    # Validators return slot values (a dict), not events.
     def validate_estate(self, value, dispatcher, tracker, domain):
-        return _say(dispatcher, conversation.validate_estate(
-            value, float(tracker.get_slot("estate_attempts") or 0)))
+        reply = conversation.validate_estate(value, float(tracker.get_slot("estate_attempts") or 0))
+        _say(dispatcher, conversation.Reply(reply.texts, reply.buttons))
+        return reply.slots
 
     def validate_phone(self, value, dispatcher, tracker, domain):
-        return _say(dispatcher, conversation.validate_phone(value))
-
-    def run(self, dispatcher, tracker, domain):
-        return super().run(dispatcher, tracker, domain)
+        reply = conversation.validate_phone(value)
+        _say(dispatcher, conversation.Reply(reply.texts, reply.buttons))
+        return reply.slots
 
 
 class ActionConfirmReport(Action):

@@ -151,6 +151,17 @@ def _due_text(order) -> str:
     return f"并在 {due:%Y年%m月%d日 %H:%M} 前给您答复" if due else "并尽快给您答复"
 
 
+# Broken things are repairs; behaviour, fees and everything else are complaints; an
+# emergency is a request for help.
+COMPLAINT_CATEGORIES = {"service_quality", "property_fee", "parking", "corridor_clutter", "other"}
+
+
+def request_kind(category: str, urgency: str) -> str:
+    if urgency == "emergency":
+        return "help"
+    return "complaint" if category in COMPLAINT_CATEGORIES else "repair"
+
+
 def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
     from bot.core.deadlines import compute_deadlines
     from bot.core.routing import match_estate, route
@@ -177,11 +188,11 @@ def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
                            estate_name=estate.name if estate else slots.get("estate"),
                            urgency=urgency)
             received = now()
-            deadlines = compute_deadlines(profile, "complaint" if urgency == "normal" else "help",
-                                          received, urgency)
+            kind = request_kind(category, urgency)
+            deadlines = compute_deadlines(profile, kind, received, urgency)
             order = orders.create_order(
                 session, channel=channel, category=category, urgency=urgency,
-                kind="repair" if category != "other" else "complaint", description=description,
+                kind=kind, description=description,
                 estate=estate, estate_text=slots.get("estate"), building=slots.get("building"),
                 unit=slots.get("unit"), room=slots.get("room"), phone=slots.get("phone"),
                 conversation_id=conversation_id, assignee=target.org_id,
@@ -194,7 +205,7 @@ def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
             return Reply([text], slots={"order_number": number})
     except Exception:
         log.exception("opening an order failed")
-        return Reply(["抱歉,系统暂时无法登记工单,您的信息已记录。请稍后再试,或回复“转人工”。"])
+        return Reply(["抱歉,系统暂时无法登记工单。请稍后再试,或回复“转人工”由工作人员为您登记。"])
 
 
 def check_status(text: str, order_number: str | None) -> Reply:

@@ -1,9 +1,11 @@
 """The three lists and the law facts (bot/knowledge/*.yml): loading, validation, retrieval.
 
 One source of truth: the answers residents get and the responsibility routing uses come from
-these items. Retrieval is BM25 over jieba words plus character bigrams (bigrams survive typos
-and segmentation slips); an item's title, keywords and example questions weigh more than its
-answer text.
+these items. Retrieval blends two views of an item: BM25 over jieba words plus character
+bigrams (bigrams survive typos and segmentation slips; title, keywords and example questions
+weigh more than the answer text), and a linear classifier trained on the items' example
+questions, titles and keywords, which learns the wording residents use. On the held-out
+questions the blend beats either alone (make eval).
 """
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import scipy.sparse as sp
 import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
 from bot.core.categories import CATEGORY_IDS
 from bot.nlu.normalize import normalize
@@ -112,6 +118,8 @@ def tokens(text: str) -> list[str]:
 
 class KnowledgeBase:
     K1, B = 1.2, 0.75
+    CLASSIFIER_WEIGHT = 2.0  # classifier margin vs. BM25 score relative to the best hit
+    POOL = 20                # BM25 candidates blended with the classifier
 
     def __init__(self, items: list[Item]) -> None:
         ids = Counter(item.id for item in items)
@@ -126,6 +134,24 @@ class KnowledgeBase:
         df = Counter(t for d in self._docs for t in d)
         n = len(self._docs)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._train_classifier()
+
+    def _train_classifier(self) -> None:
+        texts, labels = [], []
+        for item in self.items:
+            for text in (*item.questions, item.title, " ".join(item.keywords)):
+                texts.append(normalize(text))
+                labels.append(item.id)
+        self._chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self._words = TfidfVectorizer(analyzer=tokens, sublinear_tf=True)
+        features = sp.hstack([self._chars.fit_transform(texts), self._words.fit_transform(texts)])
+        self._classifier = LinearSVC(C=1.0).fit(features.tocsr(), labels)
+        self._class_ids = list(self._classifier.classes_)
+
+    def _classifier_scores(self, query: str) -> np.ndarray:
+        norm = normalize(query)
+        features = sp.hstack([self._chars.transform([norm]), self._words.transform([norm])])
+        return self._classifier.decision_function(features.tocsr())[0]
 
     @staticmethod
     def _doc_tokens(item: Item) -> list[str]:
@@ -139,14 +165,14 @@ class KnowledgeBase:
             items += _load_list(list_id, directory / name)
         return cls(items)
 
-    def search(self, query: str, k: int = 3, categories: tuple[str, ...] = ()) -> list[tuple[Item, float]]:
+    def bm25(self, query: str, categories: tuple[str, ...] = ()) -> list[tuple[Item, float]]:
         q = Counter(tokens(query))
         scored = []
         for item, doc, length in zip(self.items, self._docs, self._lengths):
             if categories and not set(categories) & set(item.categories):
                 continue
             score = 0.0
-            for term, qf in q.items():
+            for term in q:
                 f = doc.get(term)
                 if f:
                     score += self._idf[term] * f * (self.K1 + 1) / (
@@ -154,7 +180,20 @@ class KnowledgeBase:
             if score > 0:
                 scored.append((item, score))
         scored.sort(key=lambda pair: -pair[1])
-        return scored[:k]
+        return scored
+
+    def search(self, query: str, k: int = 3,
+               categories: tuple[str, ...] = ()) -> list[tuple[Item, float]]:
+        """Best items first with their BM25 score (the score `answer` calibrates on)."""
+        hits = self.bm25(query, categories)[: self.POOL]
+        if not hits:
+            return []
+        margins = self._classifier_scores(query)
+        best = hits[0][1]
+        blended = sorted(
+            hits, key=lambda h: -(h[1] / best + self.CLASSIFIER_WEIGHT
+                                  * margins[self._class_ids.index(h[0].id)]))
+        return blended[:k]
 
 
 @functools.lru_cache(maxsize=1)
