@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 
@@ -20,6 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.core.phone import install_log_masking
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    install_log_masking()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

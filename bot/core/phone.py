@@ -100,3 +100,16 @@ class PhoneMaskingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_phones_in_text(record.stack_info)
         return True
+
+
+def install_log_masking() -> None:
+    """Mask phone numbers in everything the root logger's handlers write (idempotent).
+
+    A filter on each handler, not on loggers: records from every library pass through the
+    handlers, while logger filters only see their own logger's records."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO)
+    for handler in root.handlers:
+        if not any(isinstance(f, PhoneMaskingFilter) for f in handler.filters):
+            handler.addFilter(PhoneMaskingFilter())

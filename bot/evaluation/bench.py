@@ -177,16 +177,18 @@ def _call(task: str, pinned: bool = False, **kwargs) -> dict:
 
 def _stream(cmd: list[str], env: dict, n: int, stdin_path: Path | None = None) -> dict:
     """Run a command that writes one line per each of `n` inputs: wall time, rate after its
-    first output line (the model is loaded by then), peak RSS."""
+    first output (the model is loaded by then), peak RSS. Lines arriving within 1 ms of the
+    first are one burst (triage prints a committed batch at once); they are not counted."""
     with tempfile.TemporaryFile() as err, open(stdin_path or os.devnull, "rb") as stdin:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdin=stdin,
                                 stdout=subprocess.PIPE, stderr=err)
-        lines, first, last = 0, None, None
+        lines, burst, first, last = 0, 0, None, None
         for _ in proc.stdout:
             last = time.perf_counter()
             first = first or last
             lines += 1
+            burst += last - first < 0.001
         proc.stdout.close()
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage
         wall = time.perf_counter() - start
@@ -195,7 +197,7 @@ def _stream(cmd: list[str], env: dict, n: int, stdin_path: Path | None = None) -
             err.seek(0)
             tail = err.read().decode("utf-8", "replace")[-2000:]
             raise RuntimeError(f"{' '.join(cmd[2:4])} failed (exit {proc.returncode}):\n{tail}")
-    after_load = (lines - 1) / (last - first) if lines == n and n > 1 else None
+    after_load = (lines - burst) / (last - first) if lines == n and lines > burst else None
     return {"wall": wall, "rate": n / wall, "rate_after_load": after_load,
             "rss_mb": usage.ru_maxrss / 1024}
 
@@ -337,7 +339,7 @@ def _cpu_name() -> str:
 def _number(x: float | None) -> str:
     if x is None:
         return "–"
-    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:,.0f}"
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:,.0f}"
 
 
 def _meets(row: Row) -> str:
@@ -352,7 +354,7 @@ def markdown(result: dict) -> str:
              "| measure | unit | bot | baseline | baseline value | ratio | target | meets |",
              "|---|---|--:|---|--:|--:|---|---|"]
     for r in result["rows"]:
-        ratio = f"{r.bot / r.base:.2f}×" if r.bot is not None and r.base else "–"
+        ratio = f"{r.bot / r.base:.3g}×" if r.bot is not None and r.base else "–"
         target = f"{r.target[0]} {r.target[1]:g}" if r.target else ""
         bot = r.note if r.bot is None and r.note else _number(r.bot)
         lines.append(f"| {r.measure} | {r.unit} | {bot} | {r.baseline} | {_number(r.base)} "

@@ -115,3 +115,16 @@ def test_filter_masks_tracebacks(captured):
     assert "13812345678" not in records[0]
     assert records[0].startswith("failed for 138****5678")
     assert "bad phone 138****5678" in records[0]
+
+
+def test_installed_masking_covers_every_logger(caplog):
+    import logging
+
+    from bot.core.phone import install_log_masking
+
+    install_log_masking()
+    handler = logging.getLogger().handlers[0]
+    record = logging.LogRecord("some.library", logging.INFO, __file__, 1,
+                               "resident %s called", ("13812345678",), None)
+    assert all(f.filter(record) for f in handler.filters)
+    assert record.getMessage() == "resident 138****5678 called"
