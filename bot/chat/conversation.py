@@ -208,52 +208,54 @@ def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
         return Reply(["抱歉,系统暂时无法登记工单。请稍后再试,或回复“转人工”由工作人员为您登记。"])
 
 
-def check_status(text: str, order_number: str | None) -> Reply:
+def _with_order(text: str, order_number: str | None, missing: str, act) -> Reply:
+    """Run `act(session, order)` on the order named in the text or held by the conversation."""
     from bot.store import orders
 
     number = _number_in(text) or order_number
     if not number:
-        return Reply(["请提供工单号(例如 WY-20261122-0007),我来帮您查询办理进度。"])
+        return Reply([missing])
     with session_scope() as session:
         order = orders.get_by_number(session, number)
         if order is None:
             return Reply([f"没有查到工单 {number},请核对工单号是否正确。"])
+        return act(session, order)
+
+
+def check_status(text: str, order_number: str | None) -> Reply:
+    def act(session, order):
         status = STATUS_ZH.get(order.status, order.status)
         due = order.due_reply or order.due_resolve
         when = f",答复期限:{due:%Y年%m月%d日 %H:%M}" if due else ""
-        return Reply([f"工单 {number} 当前状态:{status}{when}。"])
+        return Reply([f"工单 {order.number} 当前状态:{status}{when}。"])
+
+    return _with_order(text, order_number,
+                       "请提供工单号(例如 WY-20261122-0007),我来帮您查询办理进度。", act)
 
 
 def add_info(text: str, order_number: str | None) -> Reply:
     from bot.store import orders
 
-    number = _number_in(text) or order_number
-    if not number:
-        return Reply(["请问您想反映什么问题?请描述一下具体情况。"])
-    with session_scope() as session:
-        order = orders.get_by_number(session, number)
-        if order is None:
-            return Reply([f"没有查到工单 {number},请核对工单号。"])
+    def act(session, order):
         orders.add_info(session, order, text, actor="resident")
-    return Reply([f"已把您补充的情况记录到工单 {number},处理人员会看到。"])
+        return Reply([f"已把您补充的情况记录到工单 {order.number},处理人员会看到。"])
+
+    return _with_order(text, order_number, "请问您想反映什么问题?请描述一下具体情况。", act)
 
 
 def cancel_order(text: str, order_number: str | None) -> Reply:
     from bot.store import orders
     from bot.store.statemachine import IllegalTransition
 
-    number = _number_in(text) or order_number
-    if not number:
-        return Reply(["目前没有正在登记的工单,不需要取消。"])
-    with session_scope() as session:
-        order = orders.get_by_number(session, number)
-        if order is None:
-            return Reply([f"没有查到工单 {number},请核对工单号。"])
+    def act(session, order):
         try:
             orders.cancel(session, order, actor="resident", reason=text)
         except IllegalTransition:
-            return Reply([f"工单 {number} 当前{STATUS_ZH.get(order.status, order.status)},无法撤销。"])
-    return Reply([f"工单 {number} 已撤销。如问题再次出现,随时告诉我。"])
+            return Reply([f"工单 {order.number} 当前{STATUS_ZH.get(order.status, order.status)},"
+                          "无法撤销。"])
+        return Reply([f"工单 {order.number} 已撤销。如问题再次出现,随时告诉我。"])
+
+    return _with_order(text, order_number, "目前没有正在登记的工单,不需要取消。", act)
 
 
 def request_human(conversation_id: str, channel: str, order_number: str | None, text: str) -> Reply:
@@ -294,21 +296,18 @@ def score_of(text: str) -> int | None:
 def rate_service(text: str, order_number: str | None) -> Reply:
     from bot.store import orders
 
-    number = _number_in(text) or order_number
     score = score_of(text)
-    if not number:
-        return Reply(["感谢您的评价!请附上工单号(例如 WY-20261122-0007),我帮您记录。"])
-    if score is None:
-        return Reply(["请问您对处理结果打几分?1到5分,5分为非常满意。"])
-    with session_scope() as session:
-        order = orders.get_by_number(session, number)
-        if order is None:
-            return Reply([f"没有查到工单 {number},请核对工单号。"])
+
+    def act(session, order):
+        if score is None:
+            return Reply(["请问您对处理结果打几分?1到5分,5分为非常满意。"])
         orders.rate(session, order, score, text, actor="resident")
-        reopened = order.status == "reopened"
-    if reopened:
-        return Reply([f"很抱歉没让您满意。工单 {number} 已重新交办,处理单位会再次联系您。"])
-    return Reply([f"感谢您的评价({score}分),已记录到工单 {number}。"])
+        if order.status == "reopened":
+            return Reply([f"很抱歉没让您满意。工单 {order.number} 已重新交办,处理单位会再次联系您。"])
+        return Reply([f"感谢您的评价({score}分),已记录到工单 {order.number}。"])
+
+    return _with_order(text, order_number,
+                       "感谢您的评价!请附上工单号(例如 WY-20261122-0007),我帮您记录。", act)
 
 
 def _number_in(text: str) -> str | None:

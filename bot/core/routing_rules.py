@@ -14,6 +14,7 @@ import yaml
 
 from bot.core.categories import CATEGORY_IDS
 from bot.nlu.normalize import normalize
+from bot.core.yamlcheck import YamlChecker
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "policy" / "routing.yml"
 ESTATE_FIELDS = ("property_project", "owners_committee", "grid_worker", "community", "street_office")
@@ -56,23 +57,8 @@ class RoutingRules:
         return ids
 
 
-class _Loader:
-    def __init__(self, path: Path):
-        self.path = path
-
-    def error(self, where: str, problem: str) -> ValueError:
-        return ValueError(f"路由规则无效 / invalid routing rules {self.path}: {where}: {problem}")
-
-    def mapping(self, value, where: str, allowed: tuple, required: tuple = ()) -> dict:
-        if not isinstance(value, dict):
-            raise self.error(where, f"expected a mapping, got {type(value).__name__}")
-        unknown = [str(k) for k in value if k not in allowed]
-        if unknown:
-            raise self.error(f"{where}.{unknown[0]}", f"unknown field; allowed: {', '.join(allowed)}")
-        for key in required:
-            if key not in value:
-                raise self.error(f"{where}.{key}", "missing")
-        return value
+class _Loader(YamlChecker):
+    LABEL = "路由规则无效 / invalid routing rules"
 
     def words(self, value, where: str, *, optional: bool = False) -> tuple[str, ...]:
         if value is None and optional:

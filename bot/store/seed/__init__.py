@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.phone import normalise_phone
 from bot.store.models import Estate, Organisation, org_types
+from bot.core.yamlcheck import YamlChecker
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "demo_registry.yml"
 ESTATE_REFS = {  # estate field -> (organisation type, required)
@@ -50,23 +51,11 @@ class Registry:
     estates: tuple[EstateSpec, ...]
 
 
-class _Reader:
-    def __init__(self, path: Path):
-        self.path = path
-
-    def error(self, where: str, problem: str) -> ValueError:
-        return ValueError(f"演示登记表无效 / invalid registry {self.path}: {where}: {problem}")
+class _Reader(YamlChecker):
+    LABEL = "演示登记表无效 / invalid registry"
 
     def mapping(self, value, where: str, allowed: tuple, required: tuple = ("name",)) -> dict:
-        if not isinstance(value, dict):
-            raise self.error(where, f"expected a mapping, got {type(value).__name__}")
-        unknown = [str(k) for k in value if k not in allowed]
-        if unknown:
-            raise self.error(f"{where}.{unknown[0]}", f"unknown field; allowed: {', '.join(allowed)}")
-        for key in required:
-            if key not in value:
-                raise self.error(f"{where}.{key}", "missing")
-        return value
+        return super().mapping(value, where, allowed, required)
 
     def items(self, value, where: str) -> list:
         if not isinstance(value, list) or not value:
