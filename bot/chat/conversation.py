@@ -78,6 +78,9 @@ def start_report(text: str, intent: str, triage: dict, entities: list[dict],
         reply.slots["report_step"] = "choose"
         return reply
 
+    embedded = embedded_policy_answer(text) if not is_button and urgency != "emergency" else None
+    if embedded:
+        reply.texts.append(embedded)
     if urgency == "emergency":
         advice = safety_advice()
         reply.texts.append("【紧急】" + advice["advice"].get(triage.get("urgency_rule"),
@@ -87,6 +90,26 @@ def start_report(text: str, intent: str, triage: dict, entities: list[dict],
         reply.texts.append(f"收到,您反映的是{categories[category].short}。我来帮您登记工单。")
     reply.slots["report_step"] = "collect"
     return reply
+
+
+# A complaint that also asks about rules or responsibility: "…物业不管,这到底归谁管?"
+POLICY_QUESTION = re.compile(r"归谁管|谁来管|谁负责|该谁|找谁|合法吗|合理吗|违法吗|能不能|可不可以|"
+                             r"有没有规定|是否合法|凭什么|有权|应该由")
+
+
+def embedded_policy_answer(text: str) -> str | None:
+    """The cited answer to a policy question inside a report, when the knowledge base is sure."""
+    from bot.knowledge.answer import CONFIDENT, answer
+
+    if not POLICY_QUESTION.search(text or ""):
+        return None
+    try:
+        result = answer(text)
+    except ValueError:
+        return None
+    if result["confidence"] < CONFIDENT:
+        return None
+    return "关于您的疑问:" + result["answer"]
 
 
 # --- form validation --------------------------------------------------------------------------

@@ -23,10 +23,12 @@ from bot.nlu.lexicon import Lexicon, default_lexicon
 from bot.nlu.normalize import normalize
 
 USERDICT_DIR = Path(__file__).resolve().parents[2] / "nlu_data" / "jieba"
-CLAUSE_SPLIT = re.compile(r"[,，。!！?？;；\n]+|还有|另外|而且|并且|此外|再就是|再有就是|顺便")
+CLAUSE_SPLIT = re.compile(r"[,，。!！?？;；\s]+|还有|另外|而且|并且|此外|再就是|再有就是|顺便")
 LEXICON_WEIGHT = 0.5  # added to a category's decision value per log-count of lexicon hits
 SOFTMAX_SCALE = 4.0   # decision values -> confidences
-CLAUSE_MARGIN = 0.8   # a clause without lexicon support needs this lead to count
+CLAUSE_MARGIN = 0.3   # a clause without lexicon support needs this lead to count
+MIN_CONFIDENT_CLAUSE = 6  # ...and at least this many characters
+MAX_SWAP_LENGTH = 150     # longer texts keep the whole-message winner as primary
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,24 +122,28 @@ class TriageClassifier:
 
     def _clause_categories(self, norm: str, clauses: list[str], scores: np.ndarray,
                            primary: str) -> tuple[str, list[str]]:
-        """Categories that own a clause: the clause's top category, backed by a lexicon hit of
-        that category in the clause. Ordered by first mention; the whole-message winner must
-        be among them to be displaced (a letter's side remark does not take over)."""
+        """A clause belongs to its top category when the lexicon backs it, or when the model
+        is clearly sure about a clause of some length. Owned categories in order of first
+        mention decide the primary, but the whole-message winner must own a clause to be
+        displaced (a letter's side remark does not take over). Secondaries need lexicon
+        backing, except a displaced winner, which is plainly present."""
         cat_idx = [i for i, c in enumerate(self.classes) if c in CATEGORY_IDS]
         owned: list[str] = []
+        backed: set[str] = set()
         for clause, row in zip(clauses, scores):
             ranked = sorted(cat_idx, key=lambda i: -row[i])
             cat = self.classes[ranked[0]]
-            if cat in owned:
-                continue
             margin = row[ranked[0]] - row[ranked[1]]
             hits = self.lexicon.category_counts(clause, normalized=True)
             lexicon_backed = bool(hits.get(cat)) and max(hits, key=hits.get) == cat
-            confident = cat != "other" and row[ranked[0]] > 0 and margin >= CLAUSE_MARGIN
-            if lexicon_backed or confident:
+            confident = (cat != "other" and row[ranked[0]] > 0 and margin >= CLAUSE_MARGIN
+                         and len(clause) >= MIN_CONFIDENT_CLAUSE)
+            if lexicon_backed:
+                backed.add(cat)
+            if (lexicon_backed or confident) and cat not in owned:
                 owned.append(cat)
-        if primary not in owned:
-            return primary, [c for c in owned if c != primary][:2]
-        first = owned[0]
-        rest = [c for c in owned if c != first][:2]
-        return first, rest
+        # In a long letter the opening sets the scene; the first-mention rule is for messages.
+        swap = primary in owned and len(norm) <= MAX_SWAP_LENGTH
+        first = owned[0] if swap else primary
+        secondary = [c for c in owned if c != first and (c in backed or c == primary)]
+        return first, secondary[:2]

@@ -128,3 +128,13 @@ def test_score_words():
     assert conversation.score_of("五星好评") == 5
     assert conversation.score_of("不满意") == 1
     assert conversation.score_of("嗯") is None
+
+
+def test_a_question_inside_a_complaint_is_answered_with_a_citation():
+    text = "物业因为我欠了物业费就把我家的水停了,这合法吗?"
+    reply = conversation.start_report(text, "property_fee", triage("property_fee"), [],
+                                      [{"name": "property_fee", "confidence": 0.95}], None)
+    assert any(t.startswith("关于您的疑问") and "依据" in t for t in reply.texts)
+    plain = conversation.start_report("3号楼电梯坏了", "elevator", triage("elevator"), [],
+                                      [{"name": "elevator", "confidence": 0.95}], None)
+    assert not any("关于您的疑问" in t for t in plain.texts)

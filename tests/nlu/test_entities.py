@@ -45,3 +45,9 @@ def test_values_of_mentions():
 def test_user_dictionary_keeps_domain_words_whole():
     tokens = words("3号楼的飞线充电和二次供水")
     assert "号楼" in tokens and "飞线充电" in tokens and "二次供水" in tokens
+
+
+def test_room_right_after_a_building_and_durations():
+    assert ("room", "1402") in pairs("3号楼1402漏水")
+    assert ("time", "一个礼拜") in pairs("坏了一个礼拜")
+    assert ("estate", "桃源") in pairs("连人带车掉进桃源小区的坑里")

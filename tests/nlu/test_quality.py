@@ -1,8 +1,8 @@
 """Quality gates on the held-out set, measured with the real trained model.
 
 The issue's target is macro-F1 >= 0.95; the gate below is the level this model reaches today
-(0.90), so a regression fails CI. Raising it to 0.95 is open work (see the issue note)."""
-HELDOUT_MACRO_F1_FLOOR = 0.88
+(0.94), so a regression fails CI. Raising it to 0.95 is open work (see the issue note)."""
+HELDOUT_MACRO_F1_FLOOR = 0.92
 POLICY_TOP3_FLOOR = 0.88
 
 
@@ -24,7 +24,8 @@ def test_emergency_recall_is_total_on_heldout(evaluation):
 
 
 def test_two_problem_messages_keep_the_first_mentioned_as_primary(evaluation):
-    assert evaluation["heldout"]["two_problem"]["primary_accuracy"] >= 0.6
+    assert evaluation["heldout"]["two_problem"]["primary_accuracy"] >= 0.85
+    assert evaluation["heldout"]["two_problem"]["secondary_recall"] >= 0.7
 
 
 def test_conversation_intents(evaluation):
