@@ -98,3 +98,9 @@ def test_policy_question_gets_a_citation(bot):
     say, _ = bot
     answer = " ".join(say("r3", "物业能因为我欠物业费就停我家的水吗?"))
     assert "依据" in answer and "民法典" in answer
+
+
+def test_symbols_only_get_a_polite_fallback(bot):
+    say, _ = bot
+    for text in ("？？？", "😀😀😀"):
+        assert "没能理解" in " ".join(say("r4", text))

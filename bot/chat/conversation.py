@@ -23,7 +23,6 @@ UNSURE_CONFIDENCE = 0.6      # below this the bot asks which problem it is
 RUNNER_UP_CONFIDENCE = 0.15  # ...if a second category is a real candidate
 MAX_ESTATE_ATTEMPTS = 2      # after this many misses an unregistered estate is accepted
 DEFAULT_PROFILE = "jinan_12345"
-REPEAT_WINDOW = dt.timedelta(hours=72)
 
 
 @dataclass
@@ -188,6 +187,7 @@ def request_kind(category: str, urgency: str) -> str:
 def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
     from bot.core.deadlines import compute_deadlines
     from bot.core.routing import match_estate, route
+    from bot.core.routing_rules import default_rules
     from bot.store import orders
 
     category = slots.get("report_category") or "other"
@@ -199,7 +199,7 @@ def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
             estate, _ = match_estate(session, slots.get("estate") or "")
             repeat = estate and orders.find_open_repeat(
                 session, estate_id=estate.id, building=slots.get("building"),
-                category=category, window=REPEAT_WINDOW, now=now())
+                category=category, window=default_rules().repeat_window, now=now())
             if repeat:
                 orders.link_repeat(session, repeat, conversation_id=conversation_id,
                                    channel=channel, text=description, actor="resident")

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.textclf import TriageClassifier
 from bot.nlu.entities import default_extractor
-from bot.nlu.normalize import normalize
+from bot.nlu.normalize import has_words, normalize
 from bot.nlu.urgency import detect_urgency
 
 
@@ -100,6 +100,11 @@ class TriageIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT) or ""
             if self.classifier is None or not text.strip():
+                continue
+            if not has_words(text):  # "？？？", emoji: nothing to act on
+                message.set(INTENT, {"name": "nlu_fallback", "confidence": 1.0},
+                            add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             prediction = self.classifier.predict(text)
             urgency = detect_urgency(text)

@@ -6,6 +6,7 @@ same length), so offsets computed on the normalised text are valid on the origin
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def _typos(path: str = str(DATA_FILE)) -> tuple[tuple[str, str], ...]:
         pairs.append((wrong, right))
     # Longest first so that a longer correction wins over a shorter one inside it.
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+_WORDISH = re.compile(r"[\u3400-\u9fff0-9A-Za-z\uff10-\uff19\uff21-\uff5a]")
+
+
+def has_words(text: str) -> bool:
+    """False for text that is only emoji, punctuation or symbols."""
+    return bool(_WORDISH.search(text or ""))
 
 
 def normalize(text: str) -> str:

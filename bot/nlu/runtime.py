@@ -4,10 +4,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
+
+from bot.nlu.normalize import has_words
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -16,7 +17,6 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = PROJECT_DIR / "models" / "current.tar.gz"
 MAX_CHARS = 10_000
-_WORDISH = re.compile(r"[\u3400-\u9fff0-9A-Za-z\uff10-\uff19\uff21-\uff5a]")
 
 
 class InputError(ValueError):
@@ -31,7 +31,7 @@ def check_text(text: object) -> str:
     if len(text) > MAX_CHARS:
         raise InputError(f"text 过长({len(text)} 字,上限 {MAX_CHARS})/ text too long "
                          f"({len(text)} chars, max {MAX_CHARS})")
-    if not _WORDISH.search(text):
+    if not has_words(text):
         raise InputError("text 没有可识别的文字(只有表情或符号)/ text has no words, "
                          "only emoji or symbols")
     return text

@@ -1,8 +1,8 @@
 """Quality gates on the held-out set, measured with the real trained model.
 
 The issue's target is macro-F1 >= 0.95; the gate below is the level this model reaches today
-(0.94), so a regression fails CI. Raising it to 0.95 is open work (see the issue note)."""
-HELDOUT_MACRO_F1_FLOOR = 0.92
+(0.949), so a regression fails CI. Raising it to 0.95 is open work (see the issue note)."""
+HELDOUT_MACRO_F1_FLOOR = 0.93
 POLICY_TOP3_FLOOR = 0.88
 
 

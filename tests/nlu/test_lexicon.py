@@ -1,0 +1,32 @@
+import pytest
+
+from bot.nlu.lexicon import Lexicon, default_lexicon
+from bot.nlu.normalize import normalize
+
+
+def test_longest_match_wins_and_counts_once():
+    hits = default_lexicon().hits("电动车进电梯了,楼道的light坏了")
+    assert [(h.term, h.category) for h in hits][:1] == [("电动车进电梯", "corridor_clutter")]
+    assert ("light", "facility_maintenance") in [(h.term, h.category) for h in hits]
+
+
+def test_traditional_text_matches_after_normalisation():
+    counts = default_lexicon().category_counts("電梯壞了")
+    assert counts.get("elevator")
+
+
+def test_a_term_in_two_categories_is_refused(tmp_path):
+    (tmp_path / "lexicon_x.yml").write_text("parking:\n  a: [车位被占]\nelevator:\n  b: [车位被占]\n",
+                                            encoding="utf-8")
+    with pytest.raises(ValueError, match="both"):
+        Lexicon.load(tmp_path)
+
+
+def test_unknown_category_is_refused(tmp_path):
+    (tmp_path / "lexicon_x.yml").write_text("lifts:\n  a: [电梯坏了]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown category"):
+        Lexicon.load(tmp_path)
+
+
+def test_typos_are_corrected_without_changing_length():
+    assert normalize("闸几老是夹人 物叶也不修") == "闸机老是夹人 物业也不修"
