@@ -3,7 +3,8 @@
 The issue's target is macro-F1 >= 0.95; the gate below is the level this model reaches today
 (0.949), so a regression fails CI. Raising it to 0.95 is open work (see the issue note)."""
 HELDOUT_MACRO_F1_FLOOR = 0.93
-POLICY_TOP3_FLOOR = 0.88
+POLICY_TOP3_FLOOR = 0.95
+POLICY_TOP1_FLOOR = 0.87
 
 
 def test_heldout_macro_f1_floor(evaluation):
@@ -35,4 +36,5 @@ def test_conversation_intents(evaluation):
 def test_policy_retrieval_beats_keyword_baseline(evaluation):
     p = evaluation["policy"]
     assert p["model"]["top3"] >= POLICY_TOP3_FLOOR
+    assert p["model"]["top1"] >= POLICY_TOP1_FLOOR
     assert p["model"]["top1"] > p["keyword"]["top1"] + 0.2
