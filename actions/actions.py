@@ -47,24 +47,28 @@ class ActionStartReport(Action):
             msg.get("intent_ranking") or [], tracker.get_slot("description")))
 
 
-class ActionAskEstate(Action):
+class _Prompt(Action):
+    """A form question (an action rather than a response, so it can grow conditions)."""
+
+    action_name = ""
+    text = ""
+
     def name(self) -> Text:
-        return "action_ask_estate"
+        return self.action_name
 
     def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text="请问是哪个小区?可以连同楼号、单元、房号一起告诉我"
-                                      "(例如:阳光花园3号楼2单元501)。")
+        dispatcher.utter_message(text=self.text)
         return []
 
 
-class ActionAskPhone(Action):
-    def name(self) -> Text:
-        return "action_ask_phone"
+class ActionAskEstate(_Prompt):
+    action_name = "action_ask_estate"
+    text = "请问是哪个小区?可以连同楼号、单元、房号一起告诉我(例如:阳光花园3号楼2单元501)。"
 
-    def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text="请留一个手机号码,方便处理人员与您联系"
-                                      "(号码只用于本次工单,对外显示会做脱敏处理)。")
-        return []
+
+class ActionAskPhone(_Prompt):
+    action_name = "action_ask_phone"
+    text = "请留一个手机号码,方便处理人员与您联系(号码只用于本次工单,对外显示会做脱敏处理)。"
 
 
 class ValidateReportForm(FormValidationAction):
