@@ -111,13 +111,16 @@ def task_svm_load() -> dict:
     return {"seconds": end - start, "fit": end - fit_start}
 
 
-def task_parse(model: str, n: int) -> dict:
+def task_parse(model: str, n: int, letters: bool = False) -> dict:
+    """Held-out messages, or (`letters`) the held-out letters of 250-1,200 characters."""
     _pin_one_core()
     from bot.evaluation.baselines import KeywordBaseline
     from bot.nlu.runtime import NLU
 
     nlu, svm, keyword = NLU(model), _fitted_svm(), KeywordBaseline()
-    texts = _cycled(heldout_texts(), n)
+    source = ([r["text"] for r in data.read_jsonl(data.HELDOUT_LETTERS)] if letters
+              else heldout_texts())
+    texts = _cycled(source, n)
     return {"bot": _latencies(nlu.parse, texts),
             "svm": _latencies(lambda t: svm.predict([t]), texts),
             "keyword": _latencies(lambda t: keyword.predict([t]), texts)}
@@ -254,6 +257,13 @@ def measure(model: str | Path, *, quick: bool = False, sample: int | None = None
             target = ("<=", 30) if p == "p95" else None
             rows.append(Row(f"parse {p}, one core", "ms", parse["bot"][p], label,
                             parse[name][p], target))
+
+    n_letters = max(n_parse // 4, WARMUP + 10)
+    _log(f"parse latency, {n_letters} long letters on one core")
+    parse = _call("parse", pinned=True, model=model, n=n_letters, letters=True)
+    for p in ("p50", "p95"):
+        rows.append(Row(f"parse {p}, letter 250-1,200 chars", "ms", parse["bot"][p], "TF-IDF+SVM",
+                        parse["svm"][p]))
 
     _log(f"classify throughput, {n_classify} messages")
     texts = [t["text"] for t in data.training_examples()] + heldout_texts()

@@ -10,6 +10,9 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TRAIN_DIR = PROJECT_DIR / "nlu_data" / "nlu"
 HELDOUT_DIR = PROJECT_DIR / "tests" / "heldout" / "nlu"
+# 250-1,200 character letters by a writer who never saw nlu_data/ (kept apart from HELDOUT_DIR so
+# the short-message figures stay comparable across sessions)
+HELDOUT_LETTERS = PROJECT_DIR / "tests" / "heldout" / "letters" / "long_letters.jsonl"
 POLICY_QUESTIONS = PROJECT_DIR / "tests" / "heldout" / "policy_questions.jsonl"
 EXTERNAL_LETTERS = PROJECT_DIR.parent / "shared" / "external" / "petition_letters_dev.jsonl"
 ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")

@@ -29,7 +29,7 @@ LEXICON_WEIGHT = 0.5  # added to a category's decision value per log-count of le
 SOFTMAX_SCALE = 4.0   # decision values -> confidences
 CLAUSE_MARGIN = 0.3   # a clause without lexicon support needs this lead to count
 MIN_CONFIDENT_CLAUSE = 6  # ...and at least this many characters
-MAX_SWAP_LENGTH = 150     # longer texts keep the whole-message winner as primary
+MAX_SWAP_LENGTH = 100     # longer texts keep the whole-message winner as primary (5-fold CV: 100 > 150 > 250)
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,7 +63,7 @@ class TriageClassifier:
         self.lexicon = lexicon or default_lexicon()
         self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
         self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True)
-        self.model = LinearSVC(C=1.0)
+        self.model = LinearSVC(C=1.0, random_state=0)  # reproducible: CI gates on its scores
         self.classes: list[str] = []
 
     # --- training -----------------------------------------------------------------------

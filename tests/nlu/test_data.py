@@ -37,7 +37,7 @@ def test_heldout_never_enters_training():
     for n, sh in enumerate(train_shingles):
         for s in sh:
             index.setdefault(s, set()).add(n)
-    for row in data.heldout_examples():
+    for row in data.heldout_examples() + data.read_jsonl(data.HELDOUT_LETTERS):
         assert normalize(row["text"]).strip() not in exact, row["text"]
         sh = _shingles(row["text"])
         if len(sh) < 6:
@@ -67,3 +67,14 @@ def test_domain_lists_every_trained_intent():
     domain = yaml.safe_load((data.PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))
     trained = {e["intent"] for e in data.training_examples()}
     assert trained == set(domain["intents"])
+
+
+def test_long_letters_are_long_and_cover_every_category():
+    rows = data.read_jsonl(data.HELDOUT_LETTERS)
+    counts = Counter(r["category"] for r in rows)
+    assert set(counts) == set(CATEGORY_IDS)
+    assert min(counts.values()) >= 4
+    assert all(len(r["text"]) >= 250 for r in rows)
+    train_long = [e for e in data.training_examples() if len(e["text"]) >= 250]
+    assert len(train_long) >= 250  # real letters run 250-2,000 characters; training must too
+    assert Counter(e["intent"] for e in train_long).keys() >= set(CATEGORY_IDS)

@@ -30,3 +30,14 @@ def test_unknown_category_is_refused(tmp_path):
 
 def test_typos_are_corrected_without_changing_length():
     assert normalize("闸几老是夹人 物叶也不修") == "闸机老是夹人 物业也不修"
+
+
+@pytest.mark.parametrize("text, category", [
+    ("社区迟迟不让我们成立业委会", "other"),        # owners' committee affairs: none of the ten
+    ("大家商量着换物业", "service_quality"),         # replacing the company is service quality
+    ("附近垃圾焚烧厂天天冒黑烟", "other"),            # pollution from outside the estate
+    ("交房三年外墙渗水", "facility_maintenance"),      # a developer-era defect is a broken thing
+])
+def test_boundary_terms_follow_categories_md(text, category):
+    counts = default_lexicon().category_counts(text)
+    assert max(counts, key=counts.get) == category, counts
