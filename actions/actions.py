@@ -35,6 +35,15 @@ def _slots(tracker: Tracker) -> dict:
     return {k: tracker.get_slot(k) for k in REPORT_SLOTS}
 
 
+def _cleared_report() -> List[Dict[Text, Any]]:
+    """A finished or abandoned report; the estate attempts count outlives it."""
+    return [SlotSet(k, None) for k in REPORT_SLOTS if k != "estate_attempts"]
+
+
+def _text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
 class ActionStartReport(Action):
     def name(self) -> Text:
         return "action_start_report"
@@ -108,7 +117,7 @@ class ActionOpenOrder(Action):
     def run(self, dispatcher, tracker, domain):
         events = _say(dispatcher, conversation.open_order(
             _slots(tracker), conversation_id=tracker.sender_id, channel=_channel(tracker)))
-        return events + [SlotSet(k, None) for k in REPORT_SLOTS if k != "estate_attempts"]
+        return events + _cleared_report()
 
 
 class ActionResetReport(Action):
@@ -116,7 +125,7 @@ class ActionResetReport(Action):
         return "action_reset_report"
 
     def run(self, dispatcher, tracker, domain):
-        return [SlotSet(k, None) for k in REPORT_SLOTS if k != "estate_attempts"]
+        return _cleared_report()
 
 
 class _TextAction(Action):
@@ -129,8 +138,7 @@ class _TextAction(Action):
         return self.action_name
 
     def run(self, dispatcher, tracker, domain):
-        text = (tracker.latest_message or {}).get("text") or ""
-        return _say(dispatcher, type(self).handler(text, tracker.get_slot("order_number")))
+        return _say(dispatcher, type(self).handler(_text(tracker), tracker.get_slot("order_number")))
 
 
 class ActionCheckStatus(_TextAction):
@@ -158,9 +166,8 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     def run(self, dispatcher, tracker, domain):
-        text = (tracker.latest_message or {}).get("text") or ""
         return _say(dispatcher, conversation.request_human(
-            tracker.sender_id, _channel(tracker), tracker.get_slot("order_number"), text))
+            tracker.sender_id, _channel(tracker), tracker.get_slot("order_number"), _text(tracker)))
 
 
 class ActionAnswerPolicy(Action):
@@ -168,6 +175,5 @@ class ActionAnswerPolicy(Action):
         return "action_answer_policy"
 
     def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text=policy_answer_text(
-            (tracker.latest_message or {}).get("text") or ""))
+        dispatcher.utter_message(text=policy_answer_text(_text(tracker)))
         return []

@@ -113,7 +113,7 @@ def embedded_policy_answer(text: str) -> str | None:
 
 # --- form validation --------------------------------------------------------------------------
 def validate_estate(value: str | None, attempts: float) -> Reply:
-    from bot.core.routing import match_estate
+    from bot.core.estate_match import match_estate
 
     text = (value or "").strip()
     if not text or normalise_phone(text):
@@ -186,7 +186,8 @@ def request_kind(category: str, urgency: str) -> str:
 
 def open_order(slots: dict, *, conversation_id: str, channel: str) -> Reply:
     from bot.core.deadlines import compute_deadlines
-    from bot.core.routing import match_estate, route
+    from bot.core.estate_match import match_estate
+    from bot.core.routing import route
     from bot.core.routing_rules import default_rules
     from bot.store import orders
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from bot.nlu.data import titled
 from bot.nlu.runtime import DEFAULT_MODEL, InputError
 
 
@@ -14,21 +15,29 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def message_of(line: str) -> tuple[object, str]:
-    """(id, text) of one input line; raises InputError with a clear reason."""
+def record_of(line: str) -> dict:
+    """One input line as a JSON object; raises InputError with a clear reason."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"不是合法的 JSON / invalid JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(record, dict):
         raise InputError("每行必须是一个 JSON 对象 / each line must be a JSON object")
+    return record
+
+
+def message_in(record: dict) -> tuple[object, str]:
+    """(id, text) of a record, its title in front of the text."""
     ident = record.get("id")
     if "text" not in record:
         raise _WithId(ident, "缺少 text 字段 / missing field `text`")
-    text, title = record.get("text"), record.get("title")
-    if isinstance(text, str) and isinstance(title, str) and title.strip():
-        text = f"{title.strip()}。{text}"
-    return ident, text
+    text = record.get("text")
+    return ident, titled(text, record.get("title")) if isinstance(text, str) else text
+
+
+def message_of(line: str) -> tuple[object, str]:
+    """(id, text) of one input line; raises InputError with a clear reason."""
+    return message_in(record_of(line))
 
 
 class _WithId(InputError):

@@ -14,7 +14,7 @@ import json
 import sys
 import time
 
-from bot.commands.classify import message_of
+from bot.commands.classify import message_in, message_of, record_of
 from bot.core.phone import normalise_phone
 from bot.nlu.runtime import DEFAULT_MODEL, InputError, check_text
 
@@ -48,8 +48,8 @@ def parse_ticket(line: str, policy):
     from bot.commands.deadline import NAIVE_NOTE, _parse_received
     from bot.core.triage import Ticket
 
-    ident, text = message_of(line)  # invalid JSON, not an object, missing text
-    record = json.loads(line)
+    record = record_of(line)  # invalid JSON, not an object
+    ident, text = message_in(record)  # missing text
     try:
         text = check_text(text)
     except InputError as exc:

@@ -160,10 +160,3 @@ def route(session, *, category: str, text: str, estate_name: str | None = None,
         org = registry.company_of(org)
         return made(org, org.level or "company", ",紧急工单直接派至公司层级")
     return made(org, org.level or "estate")
-
-
-def match_estate(session, text: str):
-    """(Estate | None, score): re-exported for the conversation form."""
-    from bot.core.estate_match import match_estate as _match
-
-    return _match(session, text)

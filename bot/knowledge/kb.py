@@ -148,7 +148,7 @@ class KnowledgeBase:
         self._words = TfidfVectorizer(analyzer=tokens, sublinear_tf=True)
         features = sp.hstack([self._chars.fit_transform(texts), self._words.fit_transform(texts)])
         self._classifier = LinearSVC(C=1.0).fit(features.tocsr(), labels)
-        self._class_ids = list(self._classifier.classes_)
+        self._class_column = {c: i for i, c in enumerate(self._classifier.classes_)}
 
     def _classifier_scores(self, query: str) -> np.ndarray:
         norm = normalize(query)
@@ -194,7 +194,7 @@ class KnowledgeBase:
         best = hits[0][1]
         blended = sorted(
             hits, key=lambda h: -(h[1] / best + self.CLASSIFIER_WEIGHT
-                                  * margins[self._class_ids.index(h[0].id)]))
+                                  * margins[self._class_column[h[0].id]]))
         return blended[:k]
 
 

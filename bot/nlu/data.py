@@ -49,7 +49,12 @@ def heldout_examples(directory: Path = HELDOUT_DIR) -> list[dict]:
     return [row for path in sorted(directory.glob("*.jsonl")) for row in read_jsonl(path)]
 
 
+def titled(text: str, title: object) -> str:
+    """A headline goes in front of the body (`bot classify`'s optional `title` field)."""
+    if isinstance(title, str) and title.strip():
+        return f"{title.strip()}。{text}"
+    return text
+
+
 def letter_text(row: dict) -> str:
-    """A petition letter's headline goes in front of its body, as `bot classify` does."""
-    title = (row.get("title") or "").strip()
-    return f"{title}。{row['text']}" if title else row["text"]
+    return titled(row["text"], row.get("title"))

@@ -117,18 +117,17 @@ class TriageClassifier:
         primary = cat_ranking[0]["name"]
         secondary: list[str] = []
         if len(batch) > 1:
-            primary, secondary = self._clause_categories(norm, clauses, scores[1:], primary)
+            primary, secondary = self._clause_categories(norm, clauses, scores[1:], primary, cat_idx)
         confidence = next(r["confidence"] for r in cat_ranking if r["name"] == primary)
         return Prediction(ranking, primary, confidence, secondary)
 
     def _clause_categories(self, norm: str, clauses: list[str], scores: np.ndarray,
-                           primary: str) -> tuple[str, list[str]]:
+                           primary: str, cat_idx: list[int]) -> tuple[str, list[str]]:
         """A clause belongs to its top category when the lexicon backs it, or when the model
         is clearly sure about a clause of some length. Owned categories in order of first
         mention decide the primary, but the whole-message winner must own a clause to be
         displaced (a letter's side remark does not take over). Secondaries need lexicon
         backing, except a displaced winner, which is plainly present."""
-        cat_idx = [i for i, c in enumerate(self.classes) if c in CATEGORY_IDS]
         owned: list[str] = []
         backed: set[str] = set()
         for clause, row in zip(clauses, scores):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.routing import Registry, match_estate, route
+from bot.core.estate_match import match_estate
+from bot.core.routing import Registry, route
 from bot.core.routing_rules import DEFAULT_PATH, load_rules
 from bot.knowledge.kb import KB_DIR, KnowledgeBase, default_kb
 
