@@ -1,6 +1,8 @@
 """The hand-written domain lexicon (nlu_data/lookups/lexicon_*.yml): category -> sub-topic ->
 terms. Matching is longest-first and non-overlapping on normalised text, so 电动车进电梯
-counts once for corridor clutter and not also as 电梯."""
+counts once for corridor clutter and not also as 电梯. Terms under the reserved key `neutral`
+are matched the same way but count for nothing: they stop a shorter term from matching inside
+an ordinary word (小区外墙 is a wall, not 小区外 "outside the estate")."""
 from __future__ import annotations
 
 import functools
@@ -13,6 +15,7 @@ from bot.core.categories import CATEGORY_IDS
 from bot.nlu.normalize import normalize
 
 LOOKUP_DIR = Path(__file__).resolve().parents[2] / "nlu_data" / "lookups"
+NEUTRAL = "neutral"
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Lexicon:
         for path in files:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             for category, subtopics in data.items():
-                if category not in CATEGORY_IDS:
+                if category not in CATEGORY_IDS and category != NEUTRAL:
                     raise ValueError(f"{path}: unknown category {category!r}")
                 if not isinstance(subtopics, dict):
                     raise ValueError(f"{path}: {category} must map sub-topics to term lists")
@@ -61,7 +64,8 @@ class Lexicon:
             for length in range(min(self.max_len, n - i), 1, -1):
                 entry = self.terms.get(norm[i:i + length])
                 if entry:
-                    found.append(Hit(i, i + length, norm[i:i + length], *entry))
+                    if entry[0] != NEUTRAL:
+                        found.append(Hit(i, i + length, norm[i:i + length], *entry))
                     i += length
                     break
             else:

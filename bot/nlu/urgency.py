@@ -33,6 +33,7 @@ class Urgency:
 class _Rules:
     triggers: dict[str, re.Pattern]
     context: dict[str, re.Pattern]
+    sentence_context: dict[str, re.Pattern]
     suppress_before: re.Pattern
     suppress_after: re.Pattern
     over: re.Pattern
@@ -45,10 +46,12 @@ def load_rules(path: str = str(DATA_FILE)) -> _Rules:
     try:
         triggers = {k: re.compile(v) for k, v in data["triggers"].items()}
         context = {k: re.compile(v) for k, v in (data.get("context") or {}).items()}
-        unknown = set(context) - set(triggers)
+        sentence_context = {k: re.compile(v)
+                            for k, v in (data.get("sentence_context") or {}).items()}
+        unknown = (set(context) | set(sentence_context)) - set(triggers)
         if unknown:
             raise ValueError(f"context for unknown triggers {sorted(unknown)}")
-        return _Rules(triggers, context, re.compile(data["suppress_before"]),
+        return _Rules(triggers, context, sentence_context, re.compile(data["suppress_before"]),
                       re.compile(data["suppress_after"]), re.compile(data["over"]),
                       re.compile(data["present"]))
     except (KeyError, TypeError, re.error, ValueError) as exc:
@@ -67,8 +70,13 @@ def detect_urgency(text: str, rules: _Rules | None = None) -> Urgency:
             ctx = rules.context.get(name)
             if ctx is not None and not ctx.search(norm):
                 continue
+            near_ctx = rules.sentence_context.get(name)
+            if near_ctx is not None and not near_ctx.search(sentence):
+                continue
             for match in pattern.finditer(sentence):
-                near = sentence[max(0, match.start() - PRESENT_WINDOW):match.end() + PRESENT_WINDOW]
+                # the trigger cannot vouch for itself: "当时我拍门喊救命" is a story
+                near = (sentence[max(0, match.start() - PRESENT_WINDOW):match.start()] + "|"
+                        + sentence[match.end():match.end() + PRESENT_WINDOW])
                 if not rules.present.search(near) and (
                     rules.suppress_before.search(sentence[: match.start()])
                     or rules.suppress_after.search(sentence[match.end():])
@@ -76,3 +84,4 @@ def detect_urgency(text: str, rules: _Rules | None = None) -> Urgency:
                     continue
                 return Urgency("emergency", name, match.group(0))
     return Urgency("normal")
+

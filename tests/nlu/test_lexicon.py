@@ -41,3 +41,18 @@ def test_typos_are_corrected_without_changing_length():
 def test_boundary_terms_follow_categories_md(text, category):
     counts = default_lexicon().category_counts(text)
     assert max(counts, key=counts.get) == category, counts
+
+
+def test_neutral_words_stop_an_accidental_match():
+    counts = default_lexicon().category_counts("小区外墙大面积渗水")
+    assert "other" not in counts
+    assert counts.get("facility_maintenance")
+    assert default_lexicon().category_counts("车停在小区外面的马路上").get("other")
+
+
+def test_neutral_terms_count_for_no_category(tmp_path):
+    (tmp_path / "lexicon_x.yml").write_text("other:\n  a: [房产证]\nneutral:\n  b: [房产证明]\n",
+                                            encoding="utf-8")
+    lexicon = Lexicon.load(tmp_path)
+    assert lexicon.category_counts("请提供房产证明") == {}
+    assert lexicon.category_counts("房产证办不下来") == {"other": 1}
