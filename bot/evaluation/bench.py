@@ -118,7 +118,7 @@ def task_parse(model: str, n: int, letters: bool = False) -> dict:
     from bot.nlu.runtime import NLU
 
     nlu, svm, keyword = NLU(model), _fitted_svm(), KeywordBaseline()
-    source = ([r["text"] for r in data.read_jsonl(data.HELDOUT_LETTERS)] if letters
+    source = ([r["text"] for r in data.heldout_letters()] if letters
               else heldout_texts())
     texts = _cycled(source, n)
     return {"bot": _latencies(nlu.parse, texts),

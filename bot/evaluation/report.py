@@ -78,7 +78,7 @@ def evaluate(nlu, *, write: bool = True) -> dict:
     heldout = [r for r in data.heldout_examples() if r["category"] in CATEGORY_IDS]
     conversation = [r for r in data.heldout_examples() if r["category"] not in CATEGORY_IDS]
     letters = data.read_jsonl(data.EXTERNAL_LETTERS) if data.EXTERNAL_LETTERS.exists() else []
-    long_letters = data.read_jsonl(data.HELDOUT_LETTERS)
+    long_letters = data.heldout_letters()
     sets = {"heldout": (heldout, [r["text"] for r in heldout]),
             "heldout_letters": (long_letters, [r["text"] for r in long_letters]),
             "letters_all": (letters, [data.letter_text(r) for r in letters]),
@@ -90,15 +90,18 @@ def evaluate(nlu, *, write: bool = True) -> dict:
         gold = [r["category"] for r in rows]
         parsed = [nlu.parse(t) for t in texts]
         ours = [p["category"] for p in parsed]
+        theirs = {"tfidf_svm": svm.predict(texts), "keyword": keyword.predict(texts)}
         results[name] = {
             "model": Scores.of(gold, ours),
-            "tfidf_svm": Scores.of(gold, svm.predict(texts)),
-            "keyword": Scores.of(gold, keyword.predict(texts)),
+            **{k: Scores.of(gold, v) for k, v in theirs.items()},
             "emergency": emergency_scores([r.get("urgency", "normal") for r in rows],
                                           [p["urgency"] for p in parsed]),
             "missed_emergencies": [t[:60] for r, t, p in zip(rows, texts, parsed)
                                    if r.get("urgency") == "emergency" and p["urgency"] != "emergency"],
         }
+        if any("set" in r for r in rows):
+            results[name]["by_set"] = _by_set(rows, {"model": ours, **theirs},
+                                              [p["urgency"] for p in parsed])
         two = [(r, p) for r, p in zip(rows, parsed) if r.get("secondary")]
         if two:
             results[name]["two_problem"] = {
@@ -125,6 +128,20 @@ def evaluate(nlu, *, write: bool = True) -> dict:
         (REPORT_DIR / "eval.json").write_text(json.dumps(_plain(results), ensure_ascii=False,
                                                          indent=1), encoding="utf-8")
     return results
+
+
+def _by_set(rows: list[dict], predictions: dict[str, list[str]], urgency: list[str]) -> dict:
+    """Accuracy of every model and the emergency figures for each file of a multi-file set."""
+    out: dict = {}
+    for name in sorted({r["set"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["set"] == name]
+        gold = [rows[i]["category"] for i in idx]
+        out[name] = {model: accuracy_score(gold, [pred[i] for i in idx])
+                     for model, pred in predictions.items()}
+        out[name]["n"] = len(idx)
+        out[name]["emergency"] = emergency_scores([rows[i].get("urgency", "normal") for i in idx],
+                                                  [urgency[i] for i in idx])
+    return out
 
 
 def entity_scores(nlu, rows: list[dict]) -> dict:
@@ -186,6 +203,16 @@ def markdown(results: dict) -> str:
             f"| {r['tfidf_svm'].accuracy:.3f} | {r['tfidf_svm'].macro_f1:.3f} "
             f"| {r['keyword'].accuracy:.3f} | {r['keyword'].macro_f1:.3f} "
             f"| {e['recall']:.3f} ({e['emergencies']}) | {e['false_alarms']}/{e['normals']} |")
+    by_set = (results.get("heldout_letters") or {}).get("by_set") or {}
+    if by_set:
+        lines += ["", "Held-out letters by file:", "",
+                  "| file | n | model acc | TF-IDF+SVM acc | keyword acc | emergency recall "
+                  "| false alarms |", "|---|---|---|---|---|---|---|"]
+        for name, r in by_set.items():
+            e = r["emergency"]
+            lines.append(f"| {name} | {r['n']} | {r['model']:.3f} | {r['tfidf_svm']:.3f} "
+                         f"| {r['keyword']:.3f} | {e['recall']:.3f} ({e['emergencies']}) "
+                         f"| {e['false_alarms']}/{e['normals']} |")
     lines += ["", "## Per-category F1 (held-out)", "", "| category | model | TF-IDF+SVM | keyword |",
               "|---|---|---|---|"]
     if "heldout" in results:
@@ -212,9 +239,9 @@ def markdown(results: dict) -> str:
         for name in ("model", "keyword"):
             lines.append(f"| {name} | {p[name]['top1']:.3f} | {p[name]['top3']:.3f} |")
         lines.append(f"\n{p['n']} held-out questions.")
-    lines += ["", "heldout: short messages, transcripts and short letters; heldout_letters: long letters "
-                  "(250-1,200 characters) by an independent writer; letters_*: the real petition "
-                  "letters in ../shared/external (never trained on).",
+    lines += ["", "heldout: short messages, transcripts and short letters; heldout_letters: long "
+                  "letters (250-1,200 characters) by writers who never saw the training data; "
+                  "letters_*: the real petition letters in ../shared/external (never trained on).",
               "", "Confusion matrices: confusion_heldout.png, confusion_heldout_letters.png, "
                   "confusion_letters_all.png, confusion_letters_high.png"]
     return "\n".join(lines) + "\n"

@@ -10,9 +10,9 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TRAIN_DIR = PROJECT_DIR / "nlu_data" / "nlu"
 HELDOUT_DIR = PROJECT_DIR / "tests" / "heldout" / "nlu"
-# 250-1,200 character letters by a writer who never saw nlu_data/ (kept apart from HELDOUT_DIR so
-# the short-message figures stay comparable across sessions)
-HELDOUT_LETTERS = PROJECT_DIR / "tests" / "heldout" / "letters" / "long_letters.jsonl"
+# Letters of 250-1,200 characters by writers who never saw nlu_data/ (kept apart from HELDOUT_DIR
+# so the short-message figures stay comparable across sessions): one file per writer and theme.
+HELDOUT_LETTERS_DIR = PROJECT_DIR / "tests" / "heldout" / "letters"
 POLICY_QUESTIONS = PROJECT_DIR / "tests" / "heldout" / "policy_questions.jsonl"
 EXTERNAL_LETTERS = PROJECT_DIR.parent / "shared" / "external" / "petition_letters_dev.jsonl"
 ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
@@ -47,6 +47,12 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def heldout_examples(directory: Path = HELDOUT_DIR) -> list[dict]:
     return [row for path in sorted(directory.glob("*.jsonl")) for row in read_jsonl(path)]
+
+
+def heldout_letters(directory: Path = HELDOUT_LETTERS_DIR) -> list[dict]:
+    """Each row also says which file (`set`) it came from."""
+    return [{**row, "set": path.stem} for path in sorted(directory.glob("*.jsonl"))
+            for row in read_jsonl(path)]
 
 
 def titled(text: str, title: object) -> str:

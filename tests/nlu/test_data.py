@@ -37,7 +37,7 @@ def test_heldout_never_enters_training():
     for n, sh in enumerate(train_shingles):
         for s in sh:
             index.setdefault(s, set()).add(n)
-    for row in data.heldout_examples() + data.read_jsonl(data.HELDOUT_LETTERS):
+    for row in data.heldout_examples() + data.heldout_letters():
         assert normalize(row["text"]).strip() not in exact, row["text"]
         sh = _shingles(row["text"])
         if len(sh) < 6:
@@ -70,7 +70,7 @@ def test_domain_lists_every_trained_intent():
 
 
 def test_long_letters_are_long_and_cover_every_category():
-    rows = data.read_jsonl(data.HELDOUT_LETTERS)
+    rows = data.heldout_letters()
     counts = Counter(r["category"] for r in rows)
     assert set(counts) == set(CATEGORY_IDS)
     assert min(counts.values()) >= 4
