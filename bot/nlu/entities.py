@@ -62,6 +62,9 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 # Characters that never start an estate name; the candidate is trimmed after the last one.
 _ESTATE_STOP = set("我你他她们在住是的了家于向到从给被把与及对这那个反映称说请问市区县路街镇号楼栋单元室户面边旁位今昨前明早晚天来电业主居民"
                    "让进掉时去过跟叫找看走跑有没很都也还就又")
+# Words that can precede an estate name without a stop character between (因为小区…, 址为山大新村).
+_ESTATE_LEAD = re.compile(r"^(?:因为|然后|所以|但是|如果|关于|位于|地址为|址为|规定|负责|解决|表示|"
+                          r"自本月起|本月起|我们|你们|他们|隔壁|另外|贵|该|本|整个|比|往|归)+")
 _ESTATE_BAD = {"小区", "花园", "公园", "校园", "家园", "乐园", "菜园", "幼儿园", "院里", "城里",
                "这里", "那里", "哪里", "家里", "楼里", "小区里", "公寓", "社区", "广场", "大院",
                "法院", "医院", "物业", "城管", "庭院", "后院", "前院", "院子"}
@@ -135,6 +138,8 @@ class EntityExtractor:
             while (start > 0 and m.start() - start < 8 and _NAME_CHAR.match(norm[start - 1])
                    and norm[start - 1] not in _ESTATE_STOP):
                 start -= 1
+            lead = _ESTATE_LEAD.match(norm[start:m.start()])
+            start += lead.end() if lead else 0
             name = norm[start:end]
             if m.start() - start >= 2 and name not in _ESTATE_BAD and not name[0].isdigit():
                 add(start, end, "estate")

@@ -51,3 +51,10 @@ def test_room_right_after_a_building_and_durations():
     assert ("room", "1402") in pairs("3号楼1402漏水")
     assert ("time", "一个礼拜") in pairs("坏了一个礼拜")
     assert ("estate", "桃源") in pairs("连人带车掉进桃源小区的坑里")
+
+
+def test_words_before_an_estate_are_not_part_of_its_name():
+    assert pairs("地址为山大新村3号楼")[0] == ("estate", "山大新村")
+    assert not [p for p in pairs("因为小区门口在修路,隔壁小区也一样") if p[0] == "estate"]
+    assert not [p for p in pairs("本小区电梯坏了,负责贵小区的物业不管") if p[0] == "estate"]
+    assert ("estate", "全运村") in pairs("全运村小区停车难")
