@@ -38,6 +38,7 @@ class _Rules:
     suppress_after: re.Pattern
     over: re.Pattern
     present: re.Pattern
+    present_only: frozenset[str]
 
 
 @functools.lru_cache(maxsize=4)
@@ -48,12 +49,13 @@ def load_rules(path: str = str(DATA_FILE)) -> _Rules:
         context = {k: re.compile(v) for k, v in (data.get("context") or {}).items()}
         sentence_context = {k: re.compile(v)
                             for k, v in (data.get("sentence_context") or {}).items()}
-        unknown = (set(context) | set(sentence_context)) - set(triggers)
+        present_only = frozenset(data.get("present_only") or [])
+        unknown = (set(context) | set(sentence_context) | present_only) - set(triggers)
         if unknown:
             raise ValueError(f"context for unknown triggers {sorted(unknown)}")
         return _Rules(triggers, context, sentence_context, re.compile(data["suppress_before"]),
                       re.compile(data["suppress_after"]), re.compile(data["over"]),
-                      re.compile(data["present"]))
+                      re.compile(data["present"]), present_only)
     except (KeyError, TypeError, re.error, ValueError) as exc:
         raise ValueError(f"{path}: invalid urgency rules: {exc}") from exc
 
@@ -72,6 +74,8 @@ def detect_urgency(text: str, rules: _Rules | None = None) -> Urgency:
                 continue
             near_ctx = rules.sentence_context.get(name)
             if near_ctx is not None and not near_ctx.search(sentence):
+                continue
+            if name in rules.present_only and not rules.present.search(sentence):
                 continue
             for match in pattern.finditer(sentence):
                 # the trigger cannot vouch for itself: "当时我拍门喊救命" is a story
