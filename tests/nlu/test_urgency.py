@@ -24,6 +24,7 @@ DEV_DIR = Path(__file__).resolve().parents[1] / "urgency"
     "有个陌生男的拿着一把菜刀在楼道里一层层砸门,我已经报了110",
     "老周下井通管道,下去没两分钟就没声了,119和120都打了",
     "外墙瓷砖现在还在成片往下掉,楼下就是幼儿园接送通道",
+    "保温板翻起来了,已有碎块掉落在通道上,游乐场里仍有孩子在玩",
 ])
 def test_emergencies(text):
     assert detect_urgency(text).level == "emergency"
@@ -48,6 +49,7 @@ def test_emergencies(text):
     "最近刷到新闻,外地有小区电动车在楼道充电着火",
     "有一天晚上我真的梦见被困在电梯里",
     "后来查清楚是锅烧糊了,没有起明火",
+    "教官说一氧化碳几口就能让人晕倒",
 ])
 def test_not_emergencies(text):
     assert detect_urgency(text).level == "normal"
