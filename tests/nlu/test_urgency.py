@@ -28,6 +28,8 @@ DEV_DIR = Path(__file__).resolve().parents[1] / "urgency"
     "单元门口正上方的冰溜子要掉了!!!",
     "台风还没过去,路边那棵老榕树随时会倒,还有人从树底下走",
     "昨晚刮大风,今早下楼发现电线断了泡在积水里,水面上一直在冒小火花",
+    "车库顶板的混凝土一块一块剥落,又掉下来两块砸在车上,裂缝明显长了",
+    "一个小孩爬到九楼窗外的空调外机架子上了,物业已经报119了",
 ])
 def test_emergencies(text):
     assert detect_urgency(text).level == "emergency"
@@ -53,6 +55,10 @@ def test_emergencies(text):
     "有一天晚上我真的梦见被困在电梯里",
     "后来查清楚是锅烧糊了,没有起明火",
     "教官说一氧化碳几口就能让人晕倒",
+    "井盖都还在,也没有塌,但我总担心哪天车一压就翻了",
+    "全年处理电梯困人报警31起,燃气泄漏报警4起",
+    "外省一个小区半夜电瓶车起火,烟顺着楼梯往上走",
+    "电梯门一开一关就咯吱咯吱响",
 ])
 def test_not_emergencies(text):
     assert detect_urgency(text).level == "normal"
