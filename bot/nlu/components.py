@@ -23,6 +23,8 @@ from bot.nlu.textclf import TriageClassifier
 from bot.nlu.entities import default_extractor
 from bot.nlu.normalize import has_words, normalize
 from bot.nlu.urgency import detect_urgency
+from bot.nlu.urgency_model import LetterUrgencyModel, data_fingerprint
+from bot.nlu.urgency_model import training_rows as urgency_training_rows
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
@@ -65,16 +67,25 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TriageIntentClassifier(GraphComponent, IntentClassifier):
-    """Intent ranking, primary/secondary category (bot/nlu/textclf.py) and urgency by rules
-    (bot/nlu/urgency.py), stored on the message as `intent`, `intent_ranking` and `triage`."""
+    """Intent ranking, primary/secondary category (bot/nlu/textclf.py) and urgency by rules with
+    a learned second opinion for letters (bot/nlu/urgency.py, urgency_model.py), stored on the
+    message as `intent`, `intent_ranking` and `triage`."""
 
     FILE = "triage_classifier.joblib"
+    URGENCY_FILE = "letter_urgency.joblib"
 
     def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[TriageClassifier] = None) -> None:
+                 classifier: Optional[TriageClassifier] = None,
+                 letter_urgency: Optional[LetterUrgencyModel] = None) -> None:
         self._storage = model_storage
         self._resource = resource
         self.classifier = classifier
+        self.letter_urgency = letter_urgency
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # the letter urgency model reads nlu_data/urgency/, which Rasa does not see
+        return data_fingerprint()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -85,8 +96,10 @@ class TriageIntentClassifier(GraphComponent, IntentClassifier):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         self.classifier = TriageClassifier().fit(
             [m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+        self.letter_urgency = LetterUrgencyModel().fit(urgency_training_rows())
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self.classifier, Path(directory) / self.FILE)
+            joblib.dump(self.letter_urgency, Path(directory) / self.URGENCY_FILE)
         return self._resource
 
     @classmethod
@@ -94,7 +107,8 @@ class TriageIntentClassifier(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> "TriageIntentClassifier":
         with model_storage.read_from(resource) as directory:
             classifier = joblib.load(Path(directory) / cls.FILE)
-        return cls(model_storage, resource, classifier)
+            letter_urgency = joblib.load(Path(directory) / cls.URGENCY_FILE)
+        return cls(model_storage, resource, classifier, letter_urgency)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -107,7 +121,7 @@ class TriageIntentClassifier(GraphComponent, IntentClassifier):
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             prediction = self.classifier.predict(text)
-            urgency = detect_urgency(text)
+            urgency = detect_urgency(text, letter_model=self.letter_urgency)
             message.set(INTENT, prediction.intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, prediction.ranking[:10], add_to_output=True)
             message.set("triage", {

@@ -1,7 +1,8 @@
-"""Emergency detection by rules (data: nlu_data/lookups/urgency.yml).
+"""Emergency detection by rules (data: nlu_data/lookups/urgency.yml), with a learned second
+opinion for long letters (urgency_model.py).
 
-Rules, not a learned model, decide urgency: a miss is the worst error the product can make,
-and a rule that fired can be named in the log and in the work order.
+Rules decide first: a miss is the worst error the product can make, and a rule that fired can
+be named in the log and in the work order. The letter model can only add emergencies.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 import yaml
 
 from bot.nlu.normalize import normalize
+from bot.nlu.urgency_model import THRESHOLD as LETTER_THRESHOLD
+from bot.nlu.urgency_model import LetterUrgencyModel
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "lookups" / "urgency.yml"
 SENTENCE_SPLIT = re.compile(r"[。!?;！？；\n]+")
@@ -60,9 +63,21 @@ def load_rules(path: str = str(DATA_FILE)) -> _Rules:
         raise ValueError(f"{path}: invalid urgency rules: {exc}") from exc
 
 
-def detect_urgency(text: str, rules: _Rules | None = None) -> Urgency:
-    rules = rules or load_rules()
+def detect_urgency(text: str, rules: _Rules | None = None,
+                   letter_model: LetterUrgencyModel | None = None) -> Urgency:
+    """The rules first; for a long letter they missed, the learned letter model may still call
+    it an emergency (bot/nlu/urgency_model.py)."""
     norm = normalize(text)
+    found = _by_rules(norm, rules or load_rules())
+    if found.level == "emergency" or letter_model is None:
+        return found
+    probability = letter_model.probability(norm)
+    if probability is not None and probability >= LETTER_THRESHOLD:
+        return Urgency("emergency", "letter_model", f"p={probability:.2f}")
+    return found
+
+
+def _by_rules(norm: str, rules: _Rules) -> Urgency:
     for sentence in SENTENCE_SPLIT.split(norm):
         if not sentence:
             continue

@@ -3,7 +3,6 @@ held-out macro-F1 >= 0.95, emergency recall 100%)."""
 HELDOUT_MACRO_F1_FLOOR = 0.95
 LONG_LETTERS_ACCURACY_FLOOR = 0.95
 LONG_LETTERS_SVM_SLACK = 0.02  # the SVM baseline reads letters as well as we do (one in fifty)
-LETTER_EMERGENCY_RECALL_FLOOR = 0.9  # measured 19/21; the target is 1.0 (not met)
 POLICY_TOP3_FLOOR = 0.95
 POLICY_TOP1_FLOOR = 0.87
 
@@ -27,14 +26,12 @@ def test_long_letters(evaluation):
     assert model > _accuracy(by_set, sets, "keyword") + 0.05
 
 
-def test_emergency_recall_on_heldout_letters(evaluation):
+def test_emergency_recall_is_total_on_heldout_letters(evaluation):
     """Present emergencies inside long letters, next to letters that tell of past ones, by a
-    writer who never saw the rules. The target is 100%; measured once on arrival it was 19/21,
-    so this guards that level and the gap stays open (see issue 2's note)."""
+    writer who never saw the rules or the letter model's training data."""
     e = evaluation["heldout_letters"]["emergency"]
     assert e["emergencies"] >= 20
-    assert e["recall"] >= LETTER_EMERGENCY_RECALL_FLOOR, evaluation["heldout_letters"][
-        "missed_emergencies"]
+    assert e["recall"] == 1.0, evaluation["heldout_letters"]["missed_emergencies"]
     assert e["false_alarms"] <= 0.15 * e["normals"]
 
 

@@ -1,11 +1,8 @@
-from pathlib import Path
-
 import pytest
 
 from bot.nlu.data import read_jsonl
 from bot.nlu.urgency import detect_urgency
-
-DEV_DIR = Path(__file__).resolve().parents[1] / "urgency"
+from bot.nlu.urgency_model import MIN_CHARS, URGENCY_DIR, LetterUrgencyModel
 
 
 @pytest.mark.parametrize("text", [
@@ -75,15 +72,47 @@ def test_a_trigger_does_not_vouch_for_itself():
     assert detect_urgency("救命,我被困在电梯里了").level == "emergency"
 
 
-def test_urgency_dev_letters():
-    """Long letters by two writers who never saw the rules; their misses and false alarms shaped
-    the rules (so they are dev sets, kept as regressions). The untouched check is
+def test_rules_on_the_urgency_letters():
+    """Long letters by six writers who never saw the rules. Each set was measured once on
+    arrival; its misses and false alarms then shaped the rules, and it now trains the letter
+    model. This guards the rules alone on them. The untouched check is
     tests/heldout/letters/urgency_letters.jsonl, gated in test_quality.py."""
-    rows = [r for path in sorted(DEV_DIR.glob("*.jsonl")) for r in read_jsonl(path)]
+    rows = [r for path in sorted(URGENCY_DIR.glob("*.jsonl")) for r in read_jsonl(path)]
     emergencies = [r["text"] for r in rows if r["urgency"] == "emergency"]
     normals = [r["text"] for r in rows if r["urgency"] == "normal"]
-    assert len(emergencies) >= 40
+    assert len(emergencies) >= 100
     missed = [t[:80] for t in emergencies if detect_urgency(t).level != "emergency"]
     assert not missed
     false_alarms = sum(detect_urgency(t).level == "emergency" for t in normals)
     assert false_alarms <= 0.25 * len(normals)
+
+
+LETTER = ("尊敬的物业:我是九号楼的住户,写这封信是想说说我们楼的情况。" * 12)[:MIN_CHARS]
+
+
+def _toy_model() -> LetterUrgencyModel:
+    """A real model on a toy corpus: 'X' letters are emergencies, 'Y' letters are not."""
+    rows = [{"text": LETTER + "X" * 20 * (i + 1), "urgency": "emergency"} for i in range(4)]
+    rows += [{"text": LETTER + "Y" * 20 * (i + 1), "urgency": "normal"} for i in range(4)]
+    return LetterUrgencyModel().fit(rows)
+
+
+def test_letter_model_adds_an_emergency_the_rules_missed():
+    model = _toy_model()
+    letter = LETTER + "X" * 30
+    assert detect_urgency(letter).level == "normal"
+    found = detect_urgency(letter, letter_model=model)
+    assert (found.level, found.rule) == ("emergency", "letter_model")
+    assert detect_urgency(LETTER + "Y" * 30, letter_model=model).level == "normal"
+
+
+def test_letter_model_never_removes_a_rule_emergency_and_skips_short_texts():
+    model = _toy_model()
+    assert model.probability("电梯里有人XXXX") is None
+    rule_hit = LETTER + "Y" * 30 + ",我被困在电梯里了"
+    assert detect_urgency(rule_hit, letter_model=model).rule == "lift_trapped"
+
+
+def test_letter_model_needs_both_classes():
+    with pytest.raises(ValueError, match="both"):
+        LetterUrgencyModel().fit([{"text": LETTER, "urgency": "normal"}] * 3)
