@@ -75,8 +75,9 @@ def evaluate(nlu, *, write: bool = True) -> dict:
     keyword = KeywordBaseline()
     results: dict = {}
 
-    heldout = [r for r in data.heldout_examples() if r["category"] in CATEGORY_IDS]
-    conversation = [r for r in data.heldout_examples() if r["category"] not in CATEGORY_IDS]
+    heldout_all = data.heldout_examples()
+    heldout = [r for r in heldout_all if r["category"] in CATEGORY_IDS]
+    conversation = [r for r in heldout_all if r["category"] not in CATEGORY_IDS]
     letters = data.read_jsonl(data.EXTERNAL_LETTERS) if data.EXTERNAL_LETTERS.exists() else []
     long_letters = data.heldout_letters()
     sets = {"heldout": (heldout, [r["text"] for r in heldout]),
@@ -120,7 +121,7 @@ def evaluate(nlu, *, write: bool = True) -> dict:
             "accuracy": sum(p["intent"] == r["category"] for r, p in zip(conversation, parsed))
             / len(conversation),
         }
-    results["entities"] = entity_scores(nlu, data.heldout_examples())
+    results["entities"] = entity_scores(nlu, heldout_all)
     results["policy"] = policy_scores()
     if write:
         REPORT_DIR.mkdir(exist_ok=True)

@@ -95,16 +95,24 @@ class TriageClassifier:
         return sp.hstack([self.chars.transform(norm_texts),
                           self.words.transform(norm_texts)]).tocsr()
 
-    def _scores(self, norm_texts: list[str]) -> np.ndarray:
+    def _lexicon_counts(self, norm_text: str) -> dict[str, int]:
+        return self.lexicon.category_counts(norm_text, normalized=True)
+
+    def _scores(self, norm_texts: list[str],
+                counts: list[dict[str, int]] | None = None) -> np.ndarray:
+        """Decision values plus the lexicon prior; `counts` are the texts' lexicon counts when
+        the caller already has them."""
         scores = self.model.decision_function(self._features(norm_texts))
         if scores.ndim == 1:
             scores = np.vstack([-scores, scores]).T
+        index = {c: i for i, c in enumerate(self.classes)}
         for row, text in enumerate(norm_texts):
             if len(text) >= LEXICON_MAX_LENGTH:
                 continue
-            for cat, count in self.lexicon.category_counts(text, normalized=True).items():
-                if cat in self.classes:
-                    scores[row, self.classes.index(cat)] += LEXICON_WEIGHT * math.log1p(count)
+            hits = counts[row] if counts is not None else self._lexicon_counts(text)
+            for cat, count in hits.items():
+                if cat in index:
+                    scores[row, index[cat]] += LEXICON_WEIGHT * math.log1p(count)
         return scores
 
     def _ranking(self, scores: np.ndarray, names: list[str] | None = None) -> list[dict]:
@@ -118,7 +126,10 @@ class TriageClassifier:
         norm = normalize(text)
         clauses = [c for c in CLAUSE_SPLIT.split(norm) if len(c.strip()) >= 2]
         batch = [norm] + (clauses if len(clauses) > 1 else [])
-        scores = self._scores(batch)
+        # each clause's lexicon counts serve both its prior and its ownership test
+        counts = [self._lexicon_counts(t) if i or len(t) < LEXICON_MAX_LENGTH else {}
+                  for i, t in enumerate(batch)]
+        scores = self._scores(batch, counts)
         ranking = self._ranking(scores[0])
         # Category confidence is over the categories alone: a hotline transcript full of
         # address details may rank `inform` first and still be clearly about a blocked drain.
@@ -127,12 +138,14 @@ class TriageClassifier:
         primary = cat_ranking[0]["name"]
         secondary: list[str] = []
         if len(batch) > 1:
-            primary, secondary = self._clause_categories(norm, clauses, scores[1:], primary, cat_idx)
+            primary, secondary = self._clause_categories(norm, clauses, scores[1:], counts[1:],
+                                                         primary, cat_idx)
         confidence = next(r["confidence"] for r in cat_ranking if r["name"] == primary)
         return Prediction(ranking, primary, confidence, secondary)
 
     def _clause_categories(self, norm: str, clauses: list[str], scores: np.ndarray,
-                           primary: str, cat_idx: list[int]) -> tuple[str, list[str]]:
+                           counts: list[dict[str, int]], primary: str,
+                           cat_idx: list[int]) -> tuple[str, list[str]]:
         """A clause belongs to its top category when the lexicon backs it, or when the model
         is clearly sure about a clause of some length. Owned categories in order of first
         mention decide the primary, but the whole-message winner must own a clause to be
@@ -140,11 +153,10 @@ class TriageClassifier:
         backing, except a displaced winner, which is plainly present."""
         owned: list[str] = []
         backed: set[str] = set()
-        for clause, row in zip(clauses, scores):
+        for clause, row, hits in zip(clauses, scores, counts):
             ranked = sorted(cat_idx, key=lambda i: -row[i])
             cat = self.classes[ranked[0]]
             margin = row[ranked[0]] - row[ranked[1]]
-            hits = self.lexicon.category_counts(clause, normalized=True)
             lexicon_backed = bool(hits.get(cat)) and max(hits, key=hits.get) == cat
             confident = (cat != "other" and row[ranked[0]] > 0 and margin >= CLAUSE_MARGIN
                          and len(clause) >= MIN_CONFIDENT_CLAUSE)

@@ -78,15 +78,15 @@ def detect_urgency(text: str, rules: _Rules | None = None,
 
 
 def _by_rules(norm: str, rules: _Rules) -> Urgency:
+    # message-level context is a property of the whole text: decide it once, not per sentence
+    triggers = {name: pattern for name, pattern in rules.triggers.items()
+                if name not in rules.context or rules.context[name].search(norm)}
     for sentence in SENTENCE_SPLIT.split(norm):
         if not sentence:
             continue
         if rules.over.search(sentence) and not rules.present.search(sentence):
             continue
-        for name, pattern in rules.triggers.items():
-            ctx = rules.context.get(name)
-            if ctx is not None and not ctx.search(norm):
-                continue
+        for name, pattern in triggers.items():
             near_ctx = rules.sentence_context.get(name)
             if near_ctx is not None and not near_ctx.search(sentence):
                 continue
